@@ -149,3 +149,19 @@ def _store_label(request: pytest.FixtureRequest) -> str:
     if callspec is not None and "store_target" in callspec.params:
         return callspec.params["store_target"].name
     return "from the tokenstore_factory fixture"
+
+
+@pytest.fixture
+def record_variation(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """A callable ``record_variation(rule_id, choice)`` that reports a variation choice.
+
+    ``rule_id`` is a ``V-...`` id from ``conformance.rules`` and ``choice`` one of
+    its ``VARIATION_CHOICES``. The plugin lists the choice in its summary and its
+    JSON report, and under ``--store-strict`` fails the test for a choice that is
+    not the preferred one.
+    """
+
+    def record(rule_id: str, choice: str) -> None:
+        request.node.user_properties.append(("tokenstore_variation", (rule_id, choice)))
+
+    return record

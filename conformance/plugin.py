@@ -13,6 +13,7 @@ from typing import List
 import pytest
 
 from conformance.fixtures import (  # noqa: F401  (fixtures are found by name)
+    record_variation,
     store,
     store_target,
     stores,
