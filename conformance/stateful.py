@@ -18,11 +18,11 @@ between two behaviours. The machine accepts any allowed outcome, and the model
 then adopts the one your store chose (its generated id, the record it
 updated, its variation choice) and expects that choice from then on.
 
-The steps include the calls that the SDK itself makes: a first login that
-finds nothing, then saves the generated token with a freshly filled user
-signature; a refresh that saves a token that came out of ``find_token_by_id``
-or ``find_token``; ``revoke``'s ``find_token`` with an id-only probe; and
-``remove``'s ``delete_token``. Field values come from a small shared pool
+The steps include the calls that the SDK itself makes. A first login finds
+nothing, then saves the generated token with a freshly filled user signature.
+A refresh saves a token that came out of ``find_token_by_id`` or
+``find_token``. ``revoke`` calls ``find_token`` with an id-only probe, and
+``remove`` calls ``delete_token``. Field values come from a small shared pool
 (``conformance.values.SHARED_VALUES``, expiry times from ``EXPIRY_VALUES``),
 so values repeat across records and fields, which is where lookup defects show.
 

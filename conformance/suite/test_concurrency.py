@@ -57,7 +57,7 @@ print("done", flush=True)
 
 @pytest.mark.rule("C1")
 def test_threads_lose_and_duplicate_nothing(store):
-    """Scenario 62: eight threads save, find, update and delete their own users at once."""
+    """Scenario 63: eight threads save, find, update and delete their own users at once."""
     barrier = threading.Barrier(THREADS)
     errors: List[str] = []
     surviving: List[dict] = []
@@ -101,7 +101,7 @@ def test_threads_lose_and_duplicate_nothing(store):
 @pytest.mark.rule("C2")
 @pytest.mark.requires_feature("persistent")
 def test_processes_lose_and_duplicate_nothing(stores, store_target, tmp_path):
-    """Scenario 63: four processes on one location save, find and update their own users at once."""
+    """Scenario 64: four processes on one location save, find and update their own users at once."""
     name = importable_store_name(store_target)
     stores.open_new()
     location = stores.location

@@ -35,7 +35,7 @@ def _save_plain_records(store):
 
 @pytest.mark.rule("D1")
 def test_delete_token_removes_only_that_record(store):
-    """Scenario 33: deleting one of three records leaves the other two unchanged."""
+    """Scenario 34: deleting one of three records leaves the other two unchanged."""
     users = {tag: user_fields(tag) for tag in ("a", "b", "c")}
     for fields in users.values():
         save(store, **fields)
@@ -50,7 +50,7 @@ def test_delete_token_removes_only_that_record(store):
 @pytest.mark.rule("D1")
 @pytest.mark.parametrize("hostile_id", HOSTILE_IDS, ids=repr)
 def test_delete_token_hostile_id_removes_own_record(store, hostile_id):
-    """Scenario 34: an id with SQL or CSV syntax removes its own record and no other."""
+    """Scenario 35: an id with SQL or CSV syntax removes its own record and no other."""
     plain = _save_plain_records(store)
     save(store, **user_fields("hostile", id=hostile_id))
 
@@ -62,7 +62,7 @@ def test_delete_token_hostile_id_removes_own_record(store, hostile_id):
 @pytest.mark.rule("D1")
 @pytest.mark.parametrize("unknown_id", ("no-such-id",) + HOSTILE_IDS, ids=repr)
 def test_delete_token_unknown_id_changes_nothing(store, unknown_id):
-    """Scenario 35: an id that no record has removes nothing and raises at most SDKException."""
+    """Scenario 36: an id that no record has removes nothing and raises at most SDKException."""
     plain = _save_plain_records(store)
 
     _, error = call(store.delete_token, unknown_id)
@@ -77,7 +77,7 @@ def test_delete_token_unknown_id_changes_nothing(store, unknown_id):
 
 @pytest.mark.rule("D1")
 def test_delete_token_record_no_longer_found(store):
-    """Scenario 36: a deleted record is found neither by its key nor by its id; others still are."""
+    """Scenario 37: a deleted record is found neither by its key nor by its id; others still are."""
     a, b = user_fields("a"), user_fields("b")
     save(store, **a)
     save(store, **b)

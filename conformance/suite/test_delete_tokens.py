@@ -21,7 +21,7 @@ X1_FIELDS = ("id", "user_name", "refresh_token")
 
 @pytest.mark.rule("X1")
 def test_delete_tokens_removes_every_record(store):
-    """Scenario 40: eleven records are all gone and none is found by its key."""
+    """Scenario 41: eleven records are all gone and none is found by its key."""
     users = [user_fields(f"user{number}") for number in range(11)]
     for fields in users:
         save(store, **fields)
@@ -36,7 +36,7 @@ def test_delete_tokens_removes_every_record(store):
 
 @pytest.mark.rule("X1")
 def test_delete_tokens_on_empty_store(store):
-    """Scenario 41: deleting every record of an empty store raises nothing, twice."""
+    """Scenario 42: deleting every record of an empty store raises nothing, twice."""
     store.delete_tokens()
     store.delete_tokens()
 
@@ -45,7 +45,7 @@ def test_delete_tokens_on_empty_store(store):
 
 @pytest.mark.rule("X1")
 def test_delete_tokens_store_keeps_working(store):
-    """Scenario 42: after delete_tokens the store saves, finds and updates as before."""
+    """Scenario 43: after delete_tokens the store saves, finds and updates as before."""
     save(store, **user_fields("a"))
     save(store, **user_fields("b"))
     store.delete_tokens()

@@ -34,7 +34,7 @@ def _assert_finds_nothing(store, record_id):
 
 @pytest.mark.rule("I1")
 def test_find_token_by_id_returns_all_fields(store):
-    """Scenario 43: the token found by id is an OAuthToken with all ten fields of its record."""
+    """Scenario 44: the token found by id is an OAuthToken with all ten fields of its record."""
     a, b = user_fields("a"), user_fields("b")
     save(store, **a)
     save(store, **b)
@@ -48,7 +48,7 @@ def test_find_token_by_id_returns_all_fields(store):
 
 @pytest.mark.rule("I1")
 def test_find_token_by_id_returns_new_object(store):
-    """Scenario 44: each call returns a new object, not the saved token or an earlier result."""
+    """Scenario 45: each call returns a new object, not the saved token or an earlier result."""
     saved = save(store, **user_fields("a"))
     a_id = stored_id(store, "user_name", user_fields("a")["user_name"])
 
@@ -62,7 +62,7 @@ def test_find_token_by_id_returns_new_object(store):
 
 @pytest.mark.rule("I1")
 def test_find_token_by_id_matches_id_column_only(store):
-    """Scenario 45: an id equal to another record's user name and client id finds its own record."""
+    """Scenario 46: an id equal to another record's user name and client id finds its own record."""
     shared = "shared-value-9"
     other = user_fields("other", user_name=shared, client_id=shared)
     target = user_fields("target", id=shared)
@@ -77,7 +77,7 @@ def test_find_token_by_id_matches_id_column_only(store):
 
 @pytest.mark.rule("I1")
 def test_find_token_by_id_ignores_other_columns(store):
-    """Scenario 46: a value that is only another record's user name or client id finds nothing."""
+    """Scenario 47: a value that is only another record's user name or client id finds nothing."""
     lookalike = "lookalike-7"
     save(store, **user_fields("other", user_name=lookalike, client_id=lookalike))
 
@@ -87,7 +87,7 @@ def test_find_token_by_id_ignores_other_columns(store):
 @pytest.mark.rule("I1")
 @pytest.mark.parametrize("hostile_id", HOSTILE_IDS, ids=repr)
 def test_find_token_by_id_finds_hostile_id(store, hostile_id):
-    """Scenario 47: an id with SQL or pattern syntax finds exactly its own record."""
+    """Scenario 48: an id with SQL or pattern syntax finds exactly its own record."""
     for record_id in PLAIN_IDS:
         save(store, **user_fields(f"plain{record_id}", id=record_id))
     hostile = user_fields("hostile", id=hostile_id)
@@ -102,7 +102,7 @@ def test_find_token_by_id_finds_hostile_id(store, hostile_id):
 @pytest.mark.rule("I1")
 @pytest.mark.parametrize("unknown_id", ("no-such-id",) + HOSTILE_IDS, ids=repr)
 def test_find_token_by_id_unknown_id_finds_nothing(store, unknown_id):
-    """Scenario 48: an id that no record has returns None or raises SDKException, never a record."""
+    """Scenario 49: an id that no record has returns None or raises SDKException, never a record."""
     for record_id in PLAIN_IDS:
         save(store, **user_fields(f"plain{record_id}", id=record_id))
 

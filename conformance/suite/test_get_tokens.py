@@ -29,7 +29,7 @@ CHANGEABLE_FIELDS = (
 
 @pytest.mark.rule("G1")
 def test_get_tokens_empty_store_returns_empty_list(store):
-    """Scenario 37: an empty store returns an empty list."""
+    """Scenario 38: an empty store returns an empty list."""
     tokens = store.get_tokens()
 
     assert isinstance(tokens, list), f"get_tokens returned a {type(tokens).__name__}, not a list"
@@ -38,7 +38,7 @@ def test_get_tokens_empty_store_returns_empty_list(store):
 
 @pytest.mark.rule("G1")
 def test_get_tokens_returns_complete_token_per_record(store):
-    """Scenario 38: each record comes back once as an OAuthToken with all ten fields."""
+    """Scenario 39: each record comes back once as an OAuthToken with all ten fields."""
     a = user_fields("a")
     b = user_fields("b")
     access_only = {"access_token": "1000.access.only", "api_domain": "https://www.zohoapis.com"}
@@ -63,7 +63,7 @@ def test_get_tokens_returns_complete_token_per_record(store):
 
 @pytest.mark.rule("G2")
 def test_get_tokens_returns_copies(store):
-    """Scenario 39: changing every field of the returned tokens does not change the store."""
+    """Scenario 40: changing every field of the returned tokens does not change the store."""
     save(store, **user_fields("a"))
     save(store, **user_fields("b"))
     before = records(store)

@@ -46,7 +46,7 @@ for number in range(int(sys.argv[3])):
 
 @pytest.mark.rule("P1")
 def test_reopened_store_sees_saved_records(stores):
-    """Scenario 57: a new instance on the location returns every record, all ten fields."""
+    """Scenario 58: a new instance on the location returns every record, all ten fields."""
     store = stores.open_new()
     a, b = user_fields("a"), user_fields("b")
     access_only = {"access_token": "1000.access.only"}
@@ -65,7 +65,7 @@ def test_reopened_store_sees_saved_records(stores):
 
 @pytest.mark.rule("P1")
 def test_reopened_empty_store_saves_and_finds(stores):
-    """Scenario 58: a store reopened before any save still saves and finds."""
+    """Scenario 59: a store reopened before any save still saves and finds."""
     stores.open_new()
     stores.reopen()
     store = stores.reopen()
@@ -80,7 +80,7 @@ def test_reopened_empty_store_saves_and_finds(stores):
 
 @pytest.mark.rule("P1")
 def test_reopened_store_sees_updates_and_deletes(stores):
-    """Scenario 59: updates, a delete_token and a delete_tokens are all visible after a reopen."""
+    """Scenario 60: updates, a delete_token and a delete_tokens are all visible after a reopen."""
     store = stores.open_new()
     a, b, c = user_fields("a"), user_fields("b"), user_fields("c")
     for fields in (a, b, c):
@@ -99,7 +99,7 @@ def test_reopened_store_sees_updates_and_deletes(stores):
 
 @pytest.mark.rule("S4")
 def test_ids_stay_unique_across_reopen(stores):
-    """Scenario 60: ids generated after a reopen collide with no id generated before it."""
+    """Scenario 61: ids generated after a reopen collide with no id generated before it."""
     store = stores.open_new()
     first = [save(store, **user_fields(f"before{number}")).get_id() for number in range(11)]
     reopened = stores.reopen()
@@ -114,7 +114,7 @@ def test_ids_stay_unique_across_reopen(stores):
 @pytest.mark.rule("C3")
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="not applicable: no SIGKILL here")
 def test_killed_process_keeps_returned_saves(stores, store_target):
-    """Scenario 61: after a SIGKILL during saves, the store opens with every returned save."""
+    """Scenario 62: after a SIGKILL during saves, the store opens with every returned save."""
     name = importable_store_name(store_target)
     location = stores.new_location()
     child = start_child(KILLED_CHILD, [name, str(location), str(CHILD_SAVES)], location)

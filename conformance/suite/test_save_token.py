@@ -127,9 +127,25 @@ def test_save_token_keyless_token_inserts_record(store, extra):
     assert original[0]["expiry_time"] == a["expiry_time"], "the keyless save updated the record"
 
 
+@pytest.mark.rule("S1")
+def test_save_token_unstored_id_updates_matching_record(store):
+    """Scenario 21: a token that brings an unstored id updates the record its user name matches."""
+    a = user_fields("a")
+    save(store, **a)
+
+    save(store, id="unstored-id-5", user_name=a["user_name"], access_token="1000.new.access")
+
+    stored = records(store)
+    assert len(stored) == 1, (
+        f"expected the save to update user a's record, found {len(stored)} records; "
+        "an id that no record has is not a key, so the user name decides"
+    )
+    assert stored[0]["access_token"] == "1000.new.access", "the save did not update the record"
+
+
 @pytest.mark.rule("S2")
 def test_save_token_update_overwrites_present_fields(store):
-    """Scenario 21: an update overwrites the token's present fields, keeps the rest and the id."""
+    """Scenario 22: an update overwrites the token's present fields, keeps the rest and the id."""
     a = user_fields("a")
     save(store, **a)
     a_id = stored_id(store, "user_name", a["user_name"])
@@ -142,7 +158,7 @@ def test_save_token_update_overwrites_present_fields(store):
 
 @pytest.mark.rule("S2")
 def test_save_token_refresh_of_found_token_updates_record(store):
-    """Scenario 22: the SDK's refresh saves the token from find_token_by_id into the same record."""
+    """Scenario 23: the SDK's refresh saves the token from find_token_by_id into the same record."""
     a, b = user_fields("a"), user_fields("b")
     save(store, **a)
     save(store, **b)
@@ -161,7 +177,7 @@ def test_save_token_refresh_of_found_token_updates_record(store):
 
 @pytest.mark.rule("S3")
 def test_save_token_insert_sets_token_id(store):
-    """Scenario 23: after an insert the token passed in carries the new record's id."""
+    """Scenario 24: after an insert the token passed in carries the new record's id."""
     token = save_user(store, "a")
 
     a_id = stored_id(store, "user_name", user_fields("a")["user_name"])
@@ -172,7 +188,7 @@ def test_save_token_insert_sets_token_id(store):
 @pytest.mark.rule("S3")
 @pytest.mark.parametrize("kind", ["user_name", "refresh_token", "access_token"])
 def test_save_token_update_sets_token_id(store, kind):
-    """Scenario 24: after an update, the token passed in without an id carries the record's id."""
+    """Scenario 25: after an update, the token passed in without an id carries the record's id."""
     a = user_fields("a")
     save(store, **a)
     a_id = stored_id(store, "user_name", a["user_name"])
@@ -191,7 +207,7 @@ def test_save_token_update_sets_token_id(store, kind):
 
 @pytest.mark.rule("S4")
 def test_save_token_new_ids_are_unique_strings(store):
-    """Scenario 25: twelve inserted ids are non-empty str and unique, past the tenth record."""
+    """Scenario 26: twelve inserted ids are non-empty str and unique, past the tenth record."""
     tokens = [save_user(store, f"user{number}") for number in range(12)]
 
     token_ids = [token.get_id() for token in tokens]
@@ -206,7 +222,7 @@ def test_save_token_new_ids_are_unique_strings(store):
 
 @pytest.mark.rule("S4")
 def test_save_token_keeps_id_token_brings(store):
-    """Scenario 26: a token that brings its own id is stored under that id and keeps it."""
+    """Scenario 27: a token that brings its own id is stored under that id and keeps it."""
     token = save_user(store, "a", id="own-id-7")
 
     assert token.get_id() == "own-id-7", "the token lost the id it brought"
@@ -215,7 +231,7 @@ def test_save_token_keeps_id_token_brings(store):
 
 @pytest.mark.rule("S4")
 def test_save_token_generated_ids_avoid_brought_ids(store):
-    """Scenario 27: ids the store generates never collide with ids that tokens brought."""
+    """Scenario 28: ids the store generates never collide with ids that tokens brought."""
     for brought in ("1", "2", "3", "10"):
         save_user(store, f"brought{brought}", id=brought)
     generated = [save_user(store, f"generated{number}").get_id() for number in range(3)]
@@ -230,7 +246,7 @@ def test_save_token_generated_ids_avoid_brought_ids(store):
 
 @pytest.mark.rule("S4-NOREUSE")
 def test_save_token_never_reuses_deleted_id(store):
-    """Scenario 28: an id whose record was deleted is never given to a later record."""
+    """Scenario 29: an id whose record was deleted is never given to a later record."""
     seen = []
     for number in range(3):
         token = save_user(store, f"user{number}")
@@ -265,7 +281,7 @@ def test_save_token_never_reuses_deleted_id(store):
     ids=["id_only", "user_name_only", "id_user_and_client"],
 )
 def test_save_token_without_oauth_tokens_rejected(store, fields):
-    """Scenario 29: inserting an id or user name without OAuth token raises and changes nothing."""
+    """Scenario 30: inserting an id or user name without OAuth token raises and changes nothing."""
     save_user(store, "a")
     before = records(store)
 
@@ -282,7 +298,7 @@ def test_save_token_without_oauth_tokens_rejected(store, fields):
     ids=["object", "str", "dict", "none"],
 )
 def test_save_token_ignores_non_oauth_argument(store, argument):
-    """Scenario 30: an argument that is not an OAuthToken changes nothing and raises nothing."""
+    """Scenario 31: an argument that is not an OAuthToken changes nothing and raises nothing."""
     save_user(store, "a")
     before = records(store)
 
@@ -293,7 +309,7 @@ def test_save_token_ignores_non_oauth_argument(store, argument):
 
 @pytest.mark.rule("S7")
 def test_save_token_unstorable_value_raises_sdk_exception(store):
-    """Scenario 31: a field value the store cannot keep raises SDKException, if anything."""
+    """Scenario 32: a field value the store cannot keep raises SDKException, if anything."""
     token = make_token(**user_fields("a"))
     token.set_expires_in(object())
 
@@ -309,7 +325,7 @@ def test_save_token_unstorable_value_raises_sdk_exception(store):
 @pytest.mark.rule("S7")
 @pytest.mark.requires_feature("persistent")
 def test_store_failure_on_corrupted_files_has_cause(stores):
-    """Scenario 32: with its files overwritten, a failing call raises SDKException with a cause."""
+    """Scenario 33: with its files overwritten, a failing call raises SDKException with a cause."""
     store = stores.open_new()
     save_user(store, "a")
     save_user(store, "b")

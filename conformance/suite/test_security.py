@@ -80,7 +80,7 @@ def uses_update_or_delete_limit(sql: str) -> bool:
 @pytest.mark.rule("SEC1")
 @pytest.mark.requires_feature("persistent")
 def test_created_files_are_owner_only(stores):
-    """Scenario 64: every file the store creates in its location is mode 0o600 or stricter."""
+    """Scenario 65: every file the store creates in its location is mode 0o600 or stricter."""
     store = stores.open_new()
     save(store, **user_fields("a"))
     save(store, **user_fields("b"))
@@ -103,7 +103,7 @@ def test_created_files_are_owner_only(stores):
 
 @pytest.mark.rule("SEC2")
 def test_secrets_stay_out_of_logs_and_errors(stores, caplog, monkeypatch):
-    """Scenario 65: no secret in a log record, in repr() or str() of the store, or in its errors."""
+    """Scenario 66: no secret in a log record, in repr() or str() of the store, or in its errors."""
     _capture_every_logger(caplog, monkeypatch)
     store = stores.open_new()
     fields = user_fields("a", **SECRETS)
@@ -169,7 +169,7 @@ def _capture_every_logger(
 
 @pytest.mark.rule("SQL1")
 def test_sqlite_store_avoids_update_delete_limit(stores, monkeypatch):
-    """Scenario 66: no UPDATE or DELETE ... LIMIT, which needs an optional SQLite build flag."""
+    """Scenario 67: no UPDATE or DELETE ... LIMIT, which needs an optional SQLite build flag."""
     statements: List[str] = []
     connections: List[sqlite3.Connection] = []
     original_connect = sqlite3.connect

@@ -20,7 +20,7 @@ SHRINK_SECONDS = 30
 
 @pytest.mark.rule("M1")
 def test_operation_sequences_agree_with_model(stores, tokenstore_features, monkeypatch):
-    """Scenario 67: saves, lookups, refreshes and deletes in random order agree with the model."""
+    """Scenario 68: saves, lookups, refreshes and deletes in random order agree with the model."""
     # Hypothesis's engine documents MAX_SHRINKING_SECONDS as the constant to monkeypatch.
     if hypothesis_engine is not None:
         monkeypatch.setattr(

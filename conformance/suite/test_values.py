@@ -47,7 +47,7 @@ def _assert_round_trips(store, record: Dict[str, str]) -> None:
 @pytest.mark.rule("R1")
 @pytest.mark.parametrize("value", ADVERSARIAL_CASES.values(), ids=ADVERSARIAL_CASES.keys())
 def test_hard_value_round_trips_in_every_field(store, value):
-    """Scenario 49: quotes, backslashes, %, _, commas, newlines, SQL, CSV, non-ASCII, 255 chars."""
+    """Scenario 50: quotes, backslashes, %, _, commas, newlines, SQL, CSV, non-ASCII, 255 chars."""
     record = {name: value for name in FIELDS}
 
     _assert_round_trips(store, record)
@@ -55,7 +55,7 @@ def test_hard_value_round_trips_in_every_field(store, value):
 
 @pytest.mark.rule("R1")
 def test_short_values_round_trip(store):
-    """Scenario 50: values under ten characters, api_domain included, come back unchanged."""
+    """Scenario 51: values under ten characters, api_domain included, come back unchanged."""
     record = {
         "id": "7",
         "user_name": "u",
@@ -75,7 +75,7 @@ def test_short_values_round_trip(store):
 @pytest.mark.rule("R1")
 @pytest.mark.parametrize("api_domain", API_DOMAINS)
 def test_realistic_values_round_trip(store, api_domain):
-    """Scenario 51: Zoho tokens, e-mail user names, each API domain and millisecond expiry times."""
+    """Scenario 52: Zoho tokens, e-mail user names, each API domain and millisecond expiry times."""
     record = dict(user_fields("realistic", api_domain=api_domain), id="realistic-1")
 
     _assert_round_trips(store, record)
@@ -83,7 +83,7 @@ def test_realistic_values_round_trip(store, api_domain):
 
 @pytest.mark.rule("R1")
 def test_apostrophe_user_name_saves_and_finds(store):
-    """Scenario 52: the valid e-mail o'brien@example.com is saved, found and updated."""
+    """Scenario 53: the valid e-mail o'brien@example.com is saved, found and updated."""
     fields = user_fields("obrien", user_name="o'brien@example.com")
     save(store, **fields)
     save(store, user_name="o'brien@example.com", access_token="1000.new.access")
@@ -99,7 +99,7 @@ def test_apostrophe_user_name_saves_and_finds(store):
 
 @pytest.mark.rule("R1")
 def test_any_generated_record_round_trips(stores):
-    """Scenario 53: any record of printable text up to 255 characters round-trips (Hypothesis)."""
+    """Scenario 54: any record of printable text up to 255 characters round-trips (Hypothesis)."""
 
     @given(record=full_records())
     def check(record: Dict[str, str]) -> None:
@@ -115,7 +115,7 @@ def test_any_generated_record_round_trips(stores):
     ids=["ascii", "non_ascii", "mixed"],
 )
 def test_long_values_round_trip(store, value):
-    """Scenario 54: 4,096-character values round-trip in every field."""
+    """Scenario 55: 4,096-character values round-trip in every field."""
     record = {name: value for name in FIELDS}
 
     _assert_round_trips(store, record)
@@ -123,7 +123,7 @@ def test_long_values_round_trip(store, value):
 
 @pytest.mark.rule("R2")
 def test_expiry_time_comes_back_as_str(store):
-    """Scenario 55: expiry_time is a str from get_tokens, find_token_by_id and find_token."""
+    """Scenario 56: expiry_time is a str from get_tokens, find_token_by_id and find_token."""
     a = user_fields("a", expiry_time="1733312345678")
     save(store, **a)
     a_id = stored_id(store, "user_name", a["user_name"])
@@ -144,7 +144,7 @@ def test_expiry_time_comes_back_as_str(store):
 
 @pytest.mark.rule("R2")
 def test_user_name_comes_back_as_user_signature(store):
-    """Scenario 56: user_name comes back as a UserSignature from all three lookups."""
+    """Scenario 57: user_name comes back as a UserSignature from all three lookups."""
     a = user_fields("a")
     save(store, **a)
     a_id = stored_id(store, "user_name", a["user_name"])

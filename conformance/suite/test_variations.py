@@ -25,7 +25,7 @@ from conformance.tokens import make_token
 
 @pytest.mark.rule("V-GRANT")
 def test_unknown_grant_with_known_refresh(store, record_variation):
-    """Scenario 68: a probe whose grant token is unknown but whose refresh token is stored."""
+    """Scenario 69: a probe whose grant token is unknown but whose refresh token is stored."""
     a = user_fields("a", user_name=None)
     save(store, **a)
     a_id = stored_id(store, "refresh_token", a["refresh_token"])
@@ -53,7 +53,7 @@ REKEY_FIELDS = ("id", "user_name", "access_token")
 
 @pytest.mark.rule("V-REKEY")
 def test_save_with_unstored_id_matching_record(store, record_variation):
-    """Scenario 69: a save whose token has an unstored id and a key that matches another record."""
+    """Scenario 70: a save whose token has an unstored id and a key that matches another record."""
     a = user_fields("a")
     save(store, **a)
     a_id = stored_id(store, "user_name", a["user_name"])
@@ -89,7 +89,7 @@ def test_save_with_unstored_id_matching_record(store, record_variation):
 
 @pytest.mark.rule("V-DELETE-MISSING")
 def test_delete_token_of_unknown_id(store, record_variation):
-    """Scenario 70: delete_token of an id that no record has is a no-op or raises SDKException."""
+    """Scenario 71: delete_token of an id that no record has is a no-op or raises SDKException."""
     save(store, **user_fields("a"))
     save(store, **user_fields("b"))
     before = records(store)
@@ -109,7 +109,7 @@ def test_delete_token_of_unknown_id(store, record_variation):
 
 @pytest.mark.rule("V-ID-MISSING")
 def test_find_token_by_id_of_unknown_id(store, record_variation):
-    """Scenario 71: find_token_by_id of an unknown id returns None or raises SDKException."""
+    """Scenario 72: find_token_by_id of an unknown id returns None or raises SDKException."""
     save(store, **user_fields("a"))
 
     token, error = call(store.find_token_by_id, "no-such-id")
