@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import List
 
 import pytest
+from hypothesis import settings
 from plugin_helpers import STORES_MODULE, KitRunner, kit  # noqa: F401  (kit is a fixture)
 
 import conformance
@@ -132,7 +133,9 @@ def test_header_names_store_and_versions(seeded_runs: List[Run]) -> None:
 
 
 def test_conformance_profile_loaded_by_default(seeded_runs: List[Run]) -> None:
-    assert seeded_runs[0].max_examples == "30"
+    expected = str(settings.get_profile("conformance").max_examples)
+
+    assert seeded_runs[0].max_examples == expected
 
 
 def test_seed_line_repeats_run(seeded_runs: List[Run]) -> None:
