@@ -91,7 +91,7 @@ def test_threads_lose_and_duplicate_nothing(store):
     for thread in threads:
         thread.join()
 
-    assert errors == []
+    assert errors == [], f"{len(errors)} thread call(s) failed, the first: {errors[:1]}"
     stored = records(store)
     stored_ids = [record["id"] for record in stored]
     assert len(set(stored_ids)) == len(stored_ids), f"ids repeat: {sorted(stored_ids)}"
@@ -131,7 +131,7 @@ def test_processes_lose_and_duplicate_nothing(stores, store_target, tmp_path):
             _, stderr = child.communicate()
         if child.returncode != 0:
             failures.append(f"process {process} exited with {child.returncode}: {stderr[-2000:]}")
-    assert failures == []
+    assert failures == [], f"{len(failures)} process(es) failed, the first: {failures[:1]}"
 
     stored = records(stores.reopen())
     expected = [
