@@ -38,9 +38,13 @@ _SETTINGS = dict(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-settings.register_profile(PROFILE, **_SETTINGS)
+# Both derive from Hypothesis's "default" profile. Without an explicit parent they
+# would derive from the profile loaded at import time, which in a CI environment
+# is Hypothesis's derandomized "ci" profile.
+_DEFAULT = settings.get_profile("default")
+settings.register_profile(PROFILE, parent=_DEFAULT, **_SETTINGS)
 settings.register_profile(
-    CI_PROFILE, derandomize=True, database=None, print_blob=True, **_SETTINGS
+    CI_PROFILE, parent=_DEFAULT, derandomize=True, database=None, print_blob=True, **_SETTINGS
 )
 
 
@@ -54,17 +58,24 @@ def current_profile_name() -> str:
 
 
 def select_profile(config: pytest.Config) -> None:
-    """Load the ``conformance`` profile unless the user loaded a profile of their own."""
+    """Load the kit's profile unless the user loaded a profile of their own.
+
+    Hypothesis loads its own ``ci`` profile by itself when it detects a CI
+    environment (a ``CI`` variable, among others), so ``ci`` counts as not
+    chosen by the user: the kit then loads ``conformance-ci``, which keeps the
+    fixed example order that ``ci`` has, with the kit's sizes.
+    """
     if _option(config, "hypothesis_profile"):
         return
 
     name = current_profile_name()
-    if name != "default":
+    if name not in ("default", "ci"):
         logger.debug("keeping the Hypothesis profile %r loaded before the run", name)
         return
 
-    settings.load_profile(PROFILE)
-    logger.debug("loaded the Hypothesis profile %r", PROFILE)
+    profile = CI_PROFILE if name == "ci" else PROFILE
+    settings.load_profile(profile)
+    logger.debug("loaded the Hypothesis profile %r", profile)
 
 
 def select_seed(config: pytest.Config) -> None:

@@ -208,3 +208,17 @@ def test_no_store_keeps_default_profile(kit: KitRunner) -> None:
 
     result.assert_outcomes(passed=1)
     assert "repeat this run" not in result.stdout.str()
+
+
+def test_ci_environment_selects_ci_profile(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CI", "true")
+
+    result = pytester.runpytest_subprocess(
+        "--store=reference_stores:ListStore", "--collect-only", "-p", "no:cacheprovider"
+    )
+
+    header = result.stdout.str()
+    assert "hypothesis profile: conformance-ci" in header
+    assert "seed: none forced (the profile derandomizes)" in header
