@@ -71,6 +71,8 @@ ADVERSARIAL_CASES: Dict[str, str] = {
     "padded": " padded ",
     "non_ascii": "Ünïcödé 日本語 ключ",
     "emoji": "emoji 🔑",
+    # "é" as "e" plus a combining accent (NFD): a store that normalizes Unicode changes it.
+    "decomposed": "cafe\u0301",
     "null_escape": "\\N",
     "null_word": "NULL",
     "none_word": "None",

@@ -88,6 +88,7 @@ CORPUS = (
     planted("f4_missing_parentheses:MissingParenthesesStore", "F4", strict_only=True),
     # save_token
     planted("s1_single_slot:SingleSlotStore", "S1"),
+    planted("s1_stops_after_twenty:StopsAfterTwentyStore", "S1"),
     planted("s2_update_erases_absent:UpdateErasesAbsentStore", "S2"),
     # OAuthToken.remove() deletes by the id that save_token left on the token.
     planted("s3_update_leaves_id:UpdateLeavesIdStore", "S3", also_fails=("SDK7",)),
@@ -99,6 +100,7 @@ CORPUS = (
     planted("s7_unwrapped_sqlite_errors:UnwrappedSQLiteErrorsStore", "S7", strict_only=True),
     # delete_token, get_tokens, delete_tokens, find_token_by_id
     planted("d1_unquoted_delete:UnquotedDeleteStore", "D1"),
+    planted("d1_deletes_by_prefix:DeletesByPrefixStore", "D1"),
     planted("g1_drops_api_domain:DropsApiDomainStore", "G1"),
     planted("g2_shared_tokens:SharedTokensStore", "G2", strict_only=True),
     planted("x1_missing_commit_attribute:MissingCommitAttributeStore", "X1"),

@@ -48,6 +48,19 @@ def test_delete_token_removes_only_that_record(store):
 
 
 @pytest.mark.rule("D1")
+def test_delete_token_keeps_ids_sharing_prefix(store):
+    """Scenario 74: deleting id "a" keeps the records "ab", "a%" and "A"; catches prefix matches."""
+    ids = ("a", "ab", "a%", "A")
+    for number, record_id in enumerate(ids):
+        save(store, **user_fields(f"prefix{number}", id=record_id))
+
+    store.delete_token("a")
+
+    remaining = sorted(record["id"] for record in records(store))
+    assert remaining == sorted(ids[1:]), f"after delete_token('a') the ids are {remaining}"
+
+
+@pytest.mark.rule("D1")
 @pytest.mark.parametrize("hostile_id", HOSTILE_IDS, ids=repr)
 def test_delete_token_hostile_id_removes_own_record(store, hostile_id):
     """Scenario 35: an id with SQL or CSV syntax removes its own record and no other."""

@@ -158,6 +158,18 @@ def test_find_token_by_each_key_fills_probe(store, kind):
 
 
 @pytest.mark.rule("F2")
+def test_find_token_keeps_unstored_probe_id(store):
+    """Scenario 75: a probe's own unstored id is kept when its user name finds the record."""
+    a = user_fields("a")
+    save_user(store, "a")
+
+    probe = find_filled(store, {"id": "probe-own-id", "user_name": a["user_name"]})
+
+    assert probe.get_id() == "probe-own-id"
+    assert probe.get_refresh_token() == a["refresh_token"]
+
+
+@pytest.mark.rule("F2")
 def test_find_token_keeps_fields_present_in_probe(store):
     """Scenario 8: fields that the probe carries are kept; only absent fields are filled."""
     a = user_fields("a")

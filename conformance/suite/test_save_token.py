@@ -99,6 +99,20 @@ def test_save_token_twelve_users_stay_separate(store):
 
 
 @pytest.mark.rule("S1")
+def test_save_token_sixty_users_stay_separate(store):
+    """Scenario 73: sixty users' tokens stay sixty records; catches a store that stops at 20."""
+    users = [user_fields(f"many{number}") for number in range(60)]
+    for fields in users:
+        save(store, **fields)
+
+    stored = records(store)
+    stored_users = sorted(record["user_name"] for record in stored)
+
+    assert len(stored) == 60, f"expected 60 records, found {len(stored)}"
+    assert stored_users == sorted(fields["user_name"] for fields in users)
+
+
+@pytest.mark.rule("S1")
 @pytest.mark.parametrize(
     "extra",
     [
