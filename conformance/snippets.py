@@ -16,25 +16,13 @@ from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
 
 from conformance.recorder import MAX_CALLS, Fields, RecordedCall, Recording, snapshot_fields
 from conformance.targets import StoreTarget
-from conformance.tokens import FIELDS
+from conformance.tokens import FIELDS, SETTERS
 
 # A value longer than this is written as a repeated unit when it is periodic.
 _LONG_VALUE = 120
 
 # Comments after a call are cut to this many characters.
 _MAX_COMMENT = 160
-
-_SETTERS = {
-    "id": "set_id",
-    "client_id": "set_client_id",
-    "client_secret": "set_client_secret",
-    "refresh_token": "set_refresh_token",
-    "access_token": "set_access_token",
-    "grant_token": "set_grant_token",
-    "expiry_time": "set_expires_in",
-    "redirect_url": "set_redirect_url",
-    "api_domain": "set_api_domain",
-}
 
 _GETTERS = {
     "user_name": "get_user_signature().get_name()",
@@ -270,7 +258,7 @@ class _SnippetWriter:
             self._needs_user_signature = True
             signature = "None" if value is None else f"UserSignature({render_value(value)})"
             return f"{name}.set_user_signature({signature})"
-        return f"{name}.{_SETTERS[field_name]}({render_value(value)})"
+        return f"{name}.{SETTERS[field_name]}({render_value(value)})"
 
     def _new_token_name(self, token: Any) -> str:
         name = f"t{len(self._token_names) + 1}"

@@ -31,7 +31,8 @@ IDENTIFYING_FIELDS = ("id", "user_name", "access_token", "grant_token", "refresh
 
 SECRET_FIELDS = ("client_secret", "refresh_token", "access_token", "grant_token")
 
-_SETTERS = {
+# The OAuthToken setter of each record field except user_name.
+SETTERS = {
     "id": "set_id",
     "client_id": "set_client_id",
     "client_secret": "set_client_secret",
@@ -70,7 +71,7 @@ def make_token(**fields: Optional[str]) -> OAuthToken:
     # give every field its requested value, the id included.
     token = OAuthToken(id="placeholder")
     token.set_id(fields.get("id"))
-    for name, setter in _SETTERS.items():
+    for name, setter in SETTERS.items():
         if name != "id":
             getattr(token, setter)(fields.get(name))
 
