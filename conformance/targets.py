@@ -167,7 +167,7 @@ def load_target(value: str, source: str) -> StoreTarget:
 
     if not callable(obj):
         raise StoreUsageError(
-            f"--store={value}: {attribute!r} is a {type(obj).__name__}, not callable; "
+            f"--store={value}: {attribute!r} is of type {type(obj).__name__}, not callable; "
             "name a TokenStore subclass or a function that returns a store"
         )
 
@@ -258,7 +258,7 @@ def read_features(obj: object, label: str) -> FrozenSet[str]:
         features = frozenset(declared)
     except TypeError:
         raise StoreUsageError(
-            f"{label}: {FEATURES_ATTRIBUTE} is a {type(declared).__name__}; "
+            f"{label}: {FEATURES_ATTRIBUTE} is of type {type(declared).__name__}; "
             f"declare a set of feature names, for example {{'persistent'}}"
         ) from None
 

@@ -10,7 +10,7 @@ USAGE_ERRORS = [
     ("kitstores", ["'kitstores'", "expected MODULE:ATTR"]),
     ("no_such_module_xyz:Store", ["no_such_module_xyz", "not found", "install the package"]),
     ("kitstores:Missing", ["has no attribute 'Missing'", "name a TokenStore subclass"]),
-    ("kitstores:NOT_CALLABLE", ["'NOT_CALLABLE' is a int, not callable"]),
+    ("kitstores:NOT_CALLABLE", ["'NOT_CALLABLE' is of type int, not callable"]),
     ("kitstores:NotAStore", ["'NotAStore' is not a TokenStore subclass", "derive it from"]),
     ("kitstores:AbstractStore", ["AbstractStore()", "TypeError", "abstract"]),
     ("kitstores:raising_factory", ["RuntimeError: database unreachable", "kitstores.py:"]),
