@@ -40,6 +40,14 @@ PLANTED_STORES = {
     "defective_stores.sdk_stale_find_cache:StaleFindCacheStore": "SDK4",
 }
 
+# Planted stores whose defect breaks several SDK flows: each listed rule must fail
+# (other SDK rules may fail too, because the defect reaches their setup).
+PLANTED_BROAD_STORES = {
+    "defective_stores.sdk_never_finds:NeverFindsStore": ("SDK2", "SDK3", "SDK5"),
+    "defective_stores.sdk_drops_expired_on_find:DropsExpiredOnFindStore": ("SDK9",),
+    "defective_stores.sdk_drops_user_name:DropsUserNameStore": ("SDK1",),
+}
+
 FILE_STORE = "sdk_file_store_factory:file_store"
 
 # The SDK's FileStore (zohocrmsdk8-0 7.0.0, store/file_store.py), per SDK rule.
@@ -108,6 +116,18 @@ def test_planted_and_file_stores_fail_expected_rules(run_kit):
     assert file_store["certified"] is False
     # find_token_by_id raises SDKException for an unknown id.
     assert file_store["variations"] == {"V-ID-MISSING": "raises"}
+
+
+def test_broad_planted_stores_fail_listed_rules(run_kit):
+    result, report = run_kit(*PLANTED_BROAD_STORES, args=SDK_TIER_ONLY)
+
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    entries = reports_by_store(report)
+    for store, failing_rules in PLANTED_BROAD_STORES.items():
+        outcomes = outcomes_by_rule(entries[store])
+        for rule_id in failing_rules:
+            assert outcomes[rule_id] == "failed", f"{store}: {rule_id} must fail"
+        assert entries[store]["certified"] is False, f"{store} must not be certified"
 
 
 def test_reference_stores_pass_sdk_tier(run_kit):
