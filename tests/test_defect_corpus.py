@@ -120,6 +120,7 @@ CORPUS = (
         "c1_shared_memory_connection:SharedMemoryConnectionStore", "C1", also_fails=("SDK6",)
     ),
     planted("c2_no_busy_timeout:NoBusyTimeoutStore", "C2", strict_only=True),
+    planted("c3_rewrites_file_in_place:RewritesFileInPlaceStore", "C3", strict_only=True),
     planted("sec1_default_umask:DefaultUmaskStore", "SEC1", strict_only=True),
     planted("sec2_logs_refresh_token:LogsRefreshTokenStore", "SEC2", strict_only=True),
     planted("sql1_update_limit:UpdateLimitStore", "SQL1", strict_only=True),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 
 import pytest
 
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.requires_feature("persistent")
 # Saves the child makes at most, and how many must have returned before the kill.
 CHILD_SAVES = 5000
 KILL_AFTER_SAVES = 20
+KILL_DELAY_SECONDS = 0.01
 CHILD_TIMEOUT_SECONDS = 60
 
 KILLED_CHILD = (
@@ -126,6 +128,8 @@ def test_killed_process_keeps_returned_saves(stores, store_target):
         for line in child.stdout:
             returned.append(int(line))
             if len(returned) >= KILL_AFTER_SAVES:
+                # The pause lets the kill land inside a later save, not just after one returned.
+                time.sleep(KILL_DELAY_SECONDS)
                 os.kill(child.pid, signal.SIGKILL)
                 break
         returned += [int(line) for line in child.stdout.read().split()]

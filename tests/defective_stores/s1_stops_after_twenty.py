@@ -1,4 +1,4 @@
-"""Defect: save_token silently stops inserting once the store holds twenty records.
+"""Defect: save_token silently stops inserting once the store contains twenty records.
 
 Rule S1 must catch it: a token with no matching record is inserted. The store
 was written with a fixed-size table and no error for a full one.
