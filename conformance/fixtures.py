@@ -67,7 +67,7 @@ def tokenstore_factory(store_target: StoreTarget) -> StoreFactory:
     """A callable ``factory(location) -> TokenStore`` that builds a new store instance.
 
     ``location`` is a directory that is empty the first time the suite passes
-    it; the suite passes the same directory again to reopen a store, and the
+    it. The suite passes the same directory again to reopen a store. The
     working directory is ``location`` during the call. Override this fixture
     in ``conftest.py`` for a store that needs a server or credentials: the
     factory must return a store that holds no records for a new location.

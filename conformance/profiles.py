@@ -62,8 +62,8 @@ def select_profile(config: pytest.Config) -> None:
 
     Hypothesis loads its own ``ci`` profile by itself when it detects a CI
     environment (a ``CI`` variable, among others), so ``ci`` counts as not
-    chosen by the user: the kit then loads ``conformance-ci``, which keeps the
-    fixed example order that ``ci`` has, with the kit's sizes.
+    chosen by the user. The kit then loads ``conformance-ci``, which keeps the
+    fixed example order of ``ci`` and uses the kit's sizes.
     """
     if _option(config, "hypothesis_profile"):
         return

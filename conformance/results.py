@@ -10,7 +10,8 @@ SHOULD deviation counts as a failure), ``skipped`` if every test was skipped
 as not applicable, else ``passed``. A store is certified when no test fails
 the run and every rule had a test in this run: a run narrowed with ``-k``,
 ``-m`` or a path is a partial run, never a certification. The one exception is
-``--store-skip-sdk``, which certifies the direct-call rules only and says so.
+``--store-skip-sdk``, which certifies the direct-call rules only and names the skipped
+tier in the verdict.
 MUST and variation failures and errors always fail the run, SHOULD failures
 only under ``--store-strict``.
 

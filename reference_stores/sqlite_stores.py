@@ -43,7 +43,7 @@ Saving
     practice, so the id of a deleted record does not come back.
 
 Thread and process safety
-    Each store holds one SQLite connection that all threads share
+    Each store keeps one SQLite connection that all threads share
     (``check_same_thread=False``), and a ``threading.RLock`` serializes every
     operation on it. ``save_token`` runs its lookup and its write in one
     ``BEGIN IMMEDIATE`` transaction, which takes the database's write lock

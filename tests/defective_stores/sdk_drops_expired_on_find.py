@@ -1,7 +1,7 @@
 """Defect: find_token deletes a record whose access token has expired, while returning it.
 
 Rule SDK9 must catch it. The store cleans up expired tokens on read. When the
-SDK then fails to refresh (Zoho is down or answers with an error), the user's
+SDK then fails to refresh (Zoho is down or returns an error), the user's
 record, and with it the refresh token, is gone.
 """
 
